@@ -1,0 +1,6 @@
+from tinhso.core.appconfig import TinhsoAppConfig
+
+
+class AccountsConfig(TinhsoAppConfig):
+    name = "tinhso.core.accounts"
+    label = "accounts"

@@ -1,0 +1,6 @@
+from tinhso.core.appconfig import TinhsoAppConfig
+
+
+class EventsConfig(TinhsoAppConfig):
+    name = "tinhso.core.events"
+    label = "events"

@@ -1,0 +1,6 @@
+from tinhso.core.appconfig import TinhsoAppConfig
+
+
+class FilesConfig(TinhsoAppConfig):
+    name = "tinhso.core.files"
+    label = "files"

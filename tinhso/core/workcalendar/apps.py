@@ -1,0 +1,6 @@
+from tinhso.core.appconfig import TinhsoAppConfig
+
+
+class WorkcalendarConfig(TinhsoAppConfig):
+    name = "tinhso.core.workcalendar"
+    label = "workcalendar"

@@ -1,0 +1,6 @@
+from tinhso.core.appconfig import TinhsoAppConfig
+
+
+class WebConfig(TinhsoAppConfig):
+    name = "tinhso.web"
+    label = "web"
