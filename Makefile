@@ -21,8 +21,15 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test]"
 	@touch $@
 
-install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test
+# Front-end libraries from npm (pinned by package-lock.json), copied into our static files.
+STATIC_STAMP := tinhso/web/static/vendor/.stamp
+$(STATIC_STAMP): package.json package-lock.json scripts/vendor-static
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	scripts/vendor-static
+	@touch $@
+
+install: $(VENV)/.installed $(STATIC_STAMP)
+install-test: $(VENV)/.installed-test $(STATIC_STAMP)
 
 migrate: install
 	@mkdir -p var
@@ -46,6 +53,7 @@ worker: migrate
 
 ## make test: install test dependencies, lint, run the whole suite (SQLite, or DATABASE_URL when set)
 test: install-test
+	@mkdir -p var
 	$(VENV)/bin/ruff check tinhso bench tests
 	$(VENV)/bin/ruff format --check tinhso bench tests
 	TINHSO_TESTING=1 $(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -10,7 +10,8 @@ says otherwise.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import contextlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +50,18 @@ def register(*rules: Rule) -> None:
         if existing is not None and existing != rule:
             raise ValueError(f"Permission {rule.action!r} is declared twice with different rules")
         _RULES[rule.action] = rule
+
+
+@contextlib.contextmanager
+def temporary_rules(*rules: Rule) -> Iterator[None]:
+    """Declare rules for the duration of a test only."""
+    saved = dict(_RULES)
+    _RULES.update({rule.action: rule for rule in rules})
+    try:
+        yield
+    finally:
+        _RULES.clear()
+        _RULES.update(saved)
 
 
 def registered_rules() -> dict[str, Rule]:

@@ -2,5 +2,6 @@ from tinhso.core.appconfig import TinhsoAppConfig
 
 
 class AccountsConfig(TinhsoAppConfig):
+    default = True
     name = "tinhso.core.accounts"
     label = "accounts"
