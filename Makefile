@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 RUN_ENV := DEBUG=1
 
-.PHONY: run test test-pg lint format bench venv install install-test migrate demo worker clean
+.PHONY: run test lint format bench install install-test migrate demo worker messages clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { scripts/find-python; exit 1; }
@@ -67,6 +67,11 @@ format: install-test
 
 bench: install-test
 	$(RUN_ENV) $(PY) -m bench
+
+## make messages: refresh the English catalogue after changing Vietnamese UI strings, then compile it
+messages: install
+	cd tinhso && $(RUN_ENV) ../$(TINHSO) makemessages -l en --ignore "*/tests/*" --no-obsolete
+	cd tinhso && $(RUN_ENV) ../$(TINHSO) compilemessages
 
 clean:
 	rm -rf $(VENV) var

@@ -58,7 +58,9 @@ def _not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
-    return error_response(request, DomainError(str(exc), str(exc), code=f"http_{exc.status_code}").with_status(exc.status_code))
+    return error_response(
+        request, DomainError(str(exc), str(exc), code=f"http_{exc.status_code}").with_status(exc.status_code)
+    )
 
 
 from tinhso.core.accounts.api import router as accounts_router  # noqa: E402

@@ -21,7 +21,9 @@ class RequestContext:
     channel: str = "system"  # web, api, cli, task, system
 
 
-_current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar("tinhso_request", default=None)
+_current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar(
+    "tinhso_request", default=None
+)
 
 
 def current() -> RequestContext | None:

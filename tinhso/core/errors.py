@@ -33,7 +33,7 @@ class DomainError(Exception):
         self.details = details
         super().__init__(f"{self.code}: {self.message_en}")
 
-    def with_status(self, status: int) -> "DomainError":
+    def with_status(self, status: int) -> DomainError:
         self.status = status
         return self
 

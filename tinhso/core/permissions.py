@@ -72,7 +72,9 @@ def get_rule(action: str) -> Rule:
     try:
         return _RULES[action]
     except KeyError:
-        raise LookupError(f"Undeclared permission {action!r}: declare it in the app's permissions.py") from None
+        raise LookupError(
+            f"Undeclared permission {action!r}: declare it in the app's permissions.py"
+        ) from None
 
 
 @dataclass
@@ -210,7 +212,11 @@ def visible_agency_ids(actor: Any, action: str) -> set[int] | None:
         return None
     if principal.kind == "officer" and rule.roles:
         return _granted_agencies(principal, action, principal.agencies_with_any_role(rule.roles))
-    if principal.kind == "client" and rule.scope and (principal.scopes is None or rule.scope in principal.scopes):
+    if (
+        principal.kind == "client"
+        and rule.scope
+        and (principal.scopes is None or rule.scope in principal.scopes)
+    ):
         client_agency = getattr(principal.client, "agency_id", None)
         return None if client_agency is None else _granted_agencies(principal, action, {client_agency})
     return set()

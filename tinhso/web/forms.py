@@ -9,7 +9,9 @@ class LoginForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
     password = forms.CharField(
-        label=_("Mật khẩu"), max_length=256, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label=_("Mật khẩu"),
+        max_length=256,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
 
@@ -19,7 +21,12 @@ class OtpForm(forms.Form):
         min_length=6,
         max_length=8,
         widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9]*", "autofocus": True}
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "pattern": "[0-9]*",
+                "autofocus": True,
+            }
         ),
     )
 
@@ -30,7 +37,9 @@ class RegisterForm(forms.Form):
     email = forms.EmailField(label=_("Thư điện tử"), required=False)
     phone = forms.CharField(label=_("Số điện thoại"), max_length=15, required=False)
     password = forms.CharField(
-        label=_("Mật khẩu"), max_length=256, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label=_("Mật khẩu"),
+        max_length=256,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
 

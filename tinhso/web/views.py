@@ -69,7 +69,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = authenticate(
-            request, username=_resolve_username(form.cleaned_data["username"]), password=form.cleaned_data["password"]
+            request,
+            username=_resolve_username(form.cleaned_data["username"]),
+            password=form.cleaned_data["password"],
         )
         if user is None:
             audit_failed_login(request)
@@ -87,7 +89,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
             login(request, user)
             return redirect(_safe_next(request, "web:workspace" if user.is_officer else "web:account"))
     expired = request.GET.get("expired") == "1"
-    return render(request, "web/login.html", {"form": form, "expired": expired, "next": request.GET.get("next", "")})
+    return render(
+        request, "web/login.html", {"form": form, "expired": expired, "next": request.GET.get("next", "")}
+    )
 
 
 def audit_failed_login(request: HttpRequest) -> None:
@@ -163,12 +167,16 @@ def enroll_otp(request: HttpRequest) -> HttpResponse:
     form = OtpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            confirmed = accounts.confirm_totp_enrollment(actor=user, user=user, token=form.cleaned_data["otp_token"])
+            confirmed = accounts.confirm_totp_enrollment(
+                actor=user, user=user, token=form.cleaned_data["otp_token"]
+            )
         except DomainError as error:
             if _otp_failed(request):
                 messages.error(request, _("Nhập sai mã quá nhiều lần. Vui lòng đăng nhập lại."))
                 return redirect("web:login")
-            form.add_error("otp_token", error.message_en if request.LANGUAGE_CODE == "en" else error.message_vi)
+            form.add_error(
+                "otp_token", error.message_en if request.LANGUAGE_CODE == "en" else error.message_vi
+            )
         else:
             return _finish_login(request, user, confirmed)
     secret = base64.b32encode(device.bin_key).decode()
@@ -196,7 +204,8 @@ def workspace(request: HttpRequest) -> HttpResponse:
         {
             "agency": agencies[agency_id],
             "roles": [
-                {"label": role_labels.get(role, role), "covers": covers} for role, covers in sorted(held.items())
+                {"label": role_labels.get(role, role), "covers": covers}
+                for role, covers in sorted(held.items())
             ],
         }
         for agency_id, held in principal.role_map.items()
@@ -259,7 +268,9 @@ def register(request: HttpRequest) -> HttpResponse:
 
 def login_locked_out(request: HttpRequest, credentials=None, *args, **kwargs) -> HttpResponse:
     """django-axes calls this when a username+IP pair is locked after repeated failures."""
-    response = render(request, "web/locked_out.html", {"minutes": int(settings.AXES_COOLOFF_TIME * 60)}, status=429)
+    response = render(
+        request, "web/locked_out.html", {"minutes": int(settings.AXES_COOLOFF_TIME * 60)}, status=429
+    )
     response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME * 3600))
     return response
 

@@ -34,7 +34,9 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
             services.revoke_role(actor=request.user, officer_role=removed)
         for officer_role in instances:
             if officer_role.pk:
-                services.revoke_role(actor=request.user, officer_role=OfficerRole.objects.get(pk=officer_role.pk))
+                services.revoke_role(
+                    actor=request.user, officer_role=OfficerRole.objects.get(pk=officer_role.pk)
+                )
             services.assign_role(
                 actor=request.user,
                 user=form.instance,

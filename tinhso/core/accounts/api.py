@@ -69,7 +69,12 @@ class RoleAssign(Schema):
 def _roles_of(user: User) -> list[RoleRead]:
     rows = OfficerRole.objects.filter(user=user).select_related("agency").order_by("agency__code", "role")
     return [
-        RoleRead(agency_code=r.agency.code, agency_name=r.agency.name, role=r.role, covers_subordinates=r.covers_subordinates)
+        RoleRead(
+            agency_code=r.agency.code,
+            agency_name=r.agency.name,
+            role=r.role,
+            covers_subordinates=r.covers_subordinates,
+        )
         for r in rows
     ]
 
@@ -82,8 +87,13 @@ def me(request):
         require(principal, "accounts.view_self")
     user = principal.user
     if user is None:
-        return MeRead(public_id=None, kind=principal.kind, username=principal.label, full_name=principal.label,
-                      scopes=sorted(principal.scopes or []))
+        return MeRead(
+            public_id=None,
+            kind=principal.kind,
+            username=principal.label,
+            full_name=principal.label,
+            scopes=sorted(principal.scopes or []),
+        )
     return MeRead(
         public_id=user.public_id,
         kind=user.kind,
@@ -95,7 +105,9 @@ def me(request):
     )
 
 
-@router.post("/citizens", response={201: UserBrief}, auth=None, summary="Đăng ký công dân / Register a citizen")
+@router.post(
+    "/citizens", response={201: UserBrief}, auth=None, summary="Đăng ký công dân / Register a citizen"
+)
 def register_citizen(request, payload: CitizenCreate):
     """Create a citizen account. The ID number is validated (12 digits, valid province code) and stored
     only as a keyed digest and ciphertext; it is never echoed back."""
@@ -120,7 +132,15 @@ def assign_role(request, public_id: UUID, payload: RoleAssign):
     if agency is None:
         raise NotFound("Không tìm thấy cơ quan.", "Agency not found.", code="agency.not_found")
     role = services.assign_role(
-        actor=actor, user=user, agency=agency, role=payload.role, covers_subordinates=payload.covers_subordinates
+        actor=actor,
+        user=user,
+        agency=agency,
+        role=payload.role,
+        covers_subordinates=payload.covers_subordinates,
     )
-    return 201, RoleRead(agency_code=agency.code, agency_name=agency.name, role=role.role,
-                         covers_subordinates=role.covers_subordinates)
+    return 201, RoleRead(
+        agency_code=agency.code,
+        agency_name=agency.name,
+        role=role.role,
+        covers_subordinates=role.covers_subordinates,
+    )

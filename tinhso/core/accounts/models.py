@@ -114,5 +114,10 @@ class AgencyAccessGrant(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["grantee", "target", "action_prefix"], name="agency_grant_unique"),
+            models.UniqueConstraint(
+                fields=["grantee", "target", "action_prefix"], name="agency_grant_unique"
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.grantee} → {self.target} ({self.action_prefix})"

@@ -18,12 +18,18 @@ register(
         roles=ADMINS,
         sensitive=True,
     ),
-    Rule("accounts.view_self", "Xem hồ sơ tài khoản của chính mình / See one's own account", authenticated=True),
+    Rule(
+        "accounts.view_self", "Xem hồ sơ tài khoản của chính mình / See one's own account", authenticated=True
+    ),
     Rule(
         "accounts.manage_own_security",
         "Đổi mật khẩu, xác thực hai lớp của chính mình / Manage one's own password and 2FA",
         authenticated=True,
     ),
-    Rule("web.workspace", "Vào không gian làm việc cán bộ / Open the officer workspace", roles=frozenset(Role.values)),
+    Rule(
+        "web.workspace",
+        "Vào không gian làm việc cán bộ / Open the officer workspace",
+        roles=frozenset(Role.values),
+    ),
     Rule("web.admin", "Vào trang quản trị / Open the administration site", roles=ADMINS, sensitive=True),
 )

@@ -19,7 +19,9 @@ def _valid_today(prefix: str = "") -> Q:
 
 def active_roles_of(user) -> list[tuple[int, str, bool]]:
     return list(
-        OfficerRole.objects.filter(_valid_today(), user=user).values_list("agency_id", "role", "covers_subordinates")
+        OfficerRole.objects.filter(_valid_today(), user=user).values_list(
+            "agency_id", "role", "covers_subordinates"
+        )
     )
 
 

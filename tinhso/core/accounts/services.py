@@ -49,8 +49,11 @@ def _check_email(email: str) -> str:
     try:
         validate_email(email)
     except DjangoValidationError:
-        raise ValidationFailed("Địa chỉ thư điện tử không hợp lệ.", "The e-mail address is not valid.",
-                               code="accounts.invalid_email") from None
+        raise ValidationFailed(
+            "Địa chỉ thư điện tử không hợp lệ.",
+            "The e-mail address is not valid.",
+            code="accounts.invalid_email",
+        ) from None
     return email
 
 
@@ -76,12 +79,17 @@ def register_citizen(
     number = citizen_ids.validate(citizen_id)
     full_name = " ".join((full_name or "").split())
     if not full_name or len(full_name) > 150:
-        raise ValidationFailed("Họ và tên là bắt buộc (tối đa 150 ký tự).", "Full name is required (150 characters at most).",
-                               code="accounts.invalid_full_name")
+        raise ValidationFailed(
+            "Họ và tên là bắt buộc (tối đa 150 ký tự).",
+            "Full name is required (150 characters at most).",
+            code="accounts.invalid_full_name",
+        )
     email = _check_email(email)
     phone = re.sub(r"[\s.]", "", phone or "")
     if phone and not _PHONE.match(phone):
-        raise ValidationFailed("Số điện thoại không hợp lệ.", "The phone number is not valid.", code="accounts.invalid_phone")
+        raise ValidationFailed(
+            "Số điện thoại không hợp lệ.", "The phone number is not valid.", code="accounts.invalid_phone"
+        )
     digest = citizen_ids.digest(number)
     user = User(
         username=citizen_username(number),
@@ -99,16 +107,25 @@ def register_citizen(
         with transaction.atomic():
             user.save()
     except IntegrityError:
-        raise Conflict("Số định danh này đã có tài khoản.", "An account already exists for this ID number.",
-                       code="accounts.citizen_exists") from None
-    audit.record(actor=actor, action="accounts.citizen_registered", obj=user,
-                 changes={"full_name": full_name, "citizen_id": "***" + number[-3:]})
+        raise Conflict(
+            "Số định danh này đã có tài khoản.",
+            "An account already exists for this ID number.",
+            code="accounts.citizen_exists",
+        ) from None
+    audit.record(
+        actor=actor,
+        action="accounts.citizen_registered",
+        obj=user,
+        changes={"full_name": full_name, "citizen_id": "***" + number[-3:]},
+    )
     events.publish(CitizenRegistered(user_public_id=str(user.public_id)))
     return user
 
 
 @transaction.atomic
-def create_officer(*, actor: Any, username: str, full_name: str, email: str, password: str | None = None) -> User:
+def create_officer(
+    *, actor: Any, username: str, full_name: str, email: str, password: str | None = None
+) -> User:
     """Create an officer account; without a password the officer must set one through a reset."""
     require(actor, "accounts.manage_officers")
     username = (username or "").strip().lower()
@@ -120,7 +137,12 @@ def create_officer(*, actor: Any, username: str, full_name: str, email: str, pas
         )
     if User.objects.filter(username=username).exists():
         raise Conflict("Tên đăng nhập đã tồn tại.", "The username is taken.", code="accounts.username_taken")
-    user = User(username=username, kind=UserKind.OFFICER, full_name=" ".join(full_name.split()), email=_check_email(email))
+    user = User(
+        username=username,
+        kind=UserKind.OFFICER,
+        full_name=" ".join(full_name.split()),
+        email=_check_email(email),
+    )
     if password:
         _check_password(password, user)
         user.set_password(password)
@@ -133,13 +155,18 @@ def create_officer(*, actor: Any, username: str, full_name: str, email: str, pas
 
 
 @transaction.atomic
-def assign_role(*, actor: Any, user: User, agency, role: str, covers_subordinates: bool = False) -> OfficerRole:
+def assign_role(
+    *, actor: Any, user: User, agency, role: str, covers_subordinates: bool = False
+) -> OfficerRole:
     require(actor, "accounts.manage_officers")
     if role not in Role.values:
         raise ValidationFailed("Vai trò không tồn tại.", "Unknown role.", code="accounts.unknown_role")
     if not user.is_officer:
-        raise ValidationFailed("Chỉ gán vai trò cho tài khoản cán bộ.", "Roles are for officer accounts only.",
-                               code="accounts.not_an_officer")
+        raise ValidationFailed(
+            "Chỉ gán vai trò cho tài khoản cán bộ.",
+            "Roles are for officer accounts only.",
+            code="accounts.not_an_officer",
+        )
     officer_role, created = OfficerRole.objects.get_or_create(
         user=user, agency=agency, role=role, defaults={"covers_subordinates": covers_subordinates}
     )
@@ -151,10 +178,20 @@ def assign_role(*, actor: Any, user: User, agency, role: str, covers_subordinate
     user.__dict__.pop("_tinhso_principal", None)
     if role == Role.PLATFORM_ADMIN:
         _sync_admin_flags(user)
-    audit.record(actor=actor, action="accounts.role_assigned", obj=user,
-                 changes={"agency": agency.code, "role": role, "covers_subordinates": covers_subordinates})
-    events.publish(RoleAssigned(user_public_id=str(user.public_id), agency_code=agency.code, role=role,
-                                covers_subordinates=covers_subordinates))
+    audit.record(
+        actor=actor,
+        action="accounts.role_assigned",
+        obj=user,
+        changes={"agency": agency.code, "role": role, "covers_subordinates": covers_subordinates},
+    )
+    events.publish(
+        RoleAssigned(
+            user_public_id=str(user.public_id),
+            agency_code=agency.code,
+            role=role,
+            covers_subordinates=covers_subordinates,
+        )
+    )
     return officer_role
 
 
@@ -177,7 +214,9 @@ def revoke_role(*, actor: Any, officer_role: OfficerRole) -> None:
     user.__dict__.pop("_tinhso_principal", None)
     if role == Role.PLATFORM_ADMIN:
         _sync_admin_flags(user)
-    audit.record(actor=actor, action="accounts.role_revoked", obj=user, changes={"agency": agency.code, "role": role})
+    audit.record(
+        actor=actor, action="accounts.role_revoked", obj=user, changes={"agency": agency.code, "role": role}
+    )
     events.publish(RoleRevoked(user_public_id=str(user.public_id), agency_code=agency.code, role=role))
 
 
@@ -185,17 +224,34 @@ def revoke_role(*, actor: Any, officer_role: OfficerRole) -> None:
 def grant_agency_access(*, actor: Any, grantee, target, action_prefix: str, reason: str) -> AgencyAccessGrant:
     require(actor, "accounts.manage_grants")
     if grantee.pk == target.pk:
-        raise ValidationFailed("Cơ quan đã có quyền với dữ liệu của chính mình.", "An agency already sees its own data.",
-                               code="accounts.grant_to_self")
+        raise ValidationFailed(
+            "Cơ quan đã có quyền với dữ liệu của chính mình.",
+            "An agency already sees its own data.",
+            code="accounts.grant_to_self",
+        )
     if not action_prefix or not reason.strip():
-        raise ValidationFailed("Cần nêu phạm vi thao tác và lý do cấp quyền.", "An action prefix and a reason are required.",
-                               code="accounts.grant_incomplete")
+        raise ValidationFailed(
+            "Cần nêu phạm vi thao tác và lý do cấp quyền.",
+            "An action prefix and a reason are required.",
+            code="accounts.grant_incomplete",
+        )
     grant, _ = AgencyAccessGrant.objects.get_or_create(
         grantee=grantee, target=target, action_prefix=action_prefix, defaults={"reason": reason.strip()}
     )
-    audit.record(actor=actor, action="accounts.agency_access_granted", obj=grant,
-                 changes={"grantee": grantee.code, "target": target.code, "action_prefix": action_prefix, "reason": reason})
-    events.publish(AgencyAccessGranted(grantee_code=grantee.code, target_code=target.code, action_prefix=action_prefix))
+    audit.record(
+        actor=actor,
+        action="accounts.agency_access_granted",
+        obj=grant,
+        changes={
+            "grantee": grantee.code,
+            "target": target.code,
+            "action_prefix": action_prefix,
+            "reason": reason,
+        },
+    )
+    events.publish(
+        AgencyAccessGranted(grantee_code=grantee.code, target_code=target.code, action_prefix=action_prefix)
+    )
     return grant
 
 
@@ -203,7 +259,9 @@ def grant_agency_access(*, actor: Any, grantee, target, action_prefix: str, reas
 def change_password(*, actor: Any, user: User, old_password: str, new_password: str) -> None:
     require(actor, "accounts.manage_own_security")
     if not user.check_password(old_password):
-        raise ValidationFailed("Mật khẩu hiện tại không đúng.", "The current password is wrong.", code="accounts.wrong_password")
+        raise ValidationFailed(
+            "Mật khẩu hiện tại không đúng.", "The current password is wrong.", code="accounts.wrong_password"
+        )
     _check_password(new_password, user)
     user.set_password(new_password)
     user.save(update_fields=["password"])
@@ -230,11 +288,17 @@ def confirm_totp_enrollment(*, actor: Any, user: User, token: str) -> TOTPDevice
     require(actor, "accounts.manage_own_security")
     device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).first()
     if device is None:
-        raise NotFound("Chưa bắt đầu đăng ký xác thực hai lớp.", "No two-factor enrolment is in progress.",
-                       code="accounts.no_pending_totp")
+        raise NotFound(
+            "Chưa bắt đầu đăng ký xác thực hai lớp.",
+            "No two-factor enrolment is in progress.",
+            code="accounts.no_pending_totp",
+        )
     if not device.verify_token((token or "").strip()):
-        raise ValidationFailed("Mã xác thực không đúng hoặc đã hết hạn.", "The code is wrong or expired.",
-                               code="accounts.invalid_otp")
+        raise ValidationFailed(
+            "Mã xác thực không đúng hoặc đã hết hạn.",
+            "The code is wrong or expired.",
+            code="accounts.invalid_otp",
+        )
     TOTPDevice.objects.filter(user=user, confirmed=True).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])

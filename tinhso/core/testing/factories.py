@@ -11,7 +11,16 @@ _sequence = itertools.count(1)
 DEFAULT_PASSWORD = "Mat-khau-th@t-dai-2026"
 
 
-def make_agency(*, name: str | None = None, code: str | None = None, short_name: str = "", kind=AgencyKind.DEPARTMENT, parent=None, unit=None, **extra) -> Agency:
+def make_agency(
+    *,
+    name: str | None = None,
+    code: str | None = None,
+    short_name: str = "",
+    kind=AgencyKind.DEPARTMENT,
+    parent=None,
+    unit=None,
+    **extra,
+) -> Agency:
     n = next(_sequence)
     return Agency.objects.create(
         name=name or f"Cơ quan thử {n}",
@@ -24,7 +33,14 @@ def make_agency(*, name: str | None = None, code: str | None = None, short_name:
     )
 
 
-def make_officer(*, username: str | None = None, roles=(), password: str = DEFAULT_PASSWORD, full_name: str = "Nguyễn Văn Thử", **extra):
+def make_officer(
+    *,
+    username: str | None = None,
+    roles=(),
+    password: str = DEFAULT_PASSWORD,
+    full_name: str = "Nguyễn Văn Thử",
+    **extra,
+):
     """``roles``: (agency, role) or (agency, role, covers_subordinates) tuples."""
     from tinhso.core.accounts import services
     from tinhso.core.permissions import SYSTEM
@@ -39,11 +55,19 @@ def make_officer(*, username: str | None = None, roles=(), password: str = DEFAU
     )
     for entry in roles:
         agency, role, *rest = entry
-        services.assign_role(actor=SYSTEM, user=user, agency=agency, role=role, covers_subordinates=bool(rest and rest[0]))
+        services.assign_role(
+            actor=SYSTEM, user=user, agency=agency, role=role, covers_subordinates=bool(rest and rest[0])
+        )
     return user
 
 
-def make_citizen(*, citizen_id: str | None = None, password: str = DEFAULT_PASSWORD, full_name: str = "Trần Thị Dân", **extra):
+def make_citizen(
+    *,
+    citizen_id: str | None = None,
+    password: str = DEFAULT_PASSWORD,
+    full_name: str = "Trần Thị Dân",
+    **extra,
+):
     from tinhso.core.accounts import services
     from tinhso.core.permissions import SYSTEM
 

@@ -40,7 +40,8 @@ def test_wrong_password_is_refused(client, officer):
     assert "_auth_user_id" not in client.session
 
 
-def test_officer_with_device_needs_the_code(client, officer):
+def test_officer_with_device_needs_the_code(client, officer, settings):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0  # django-otp slows retries after a failure; not under test here
     device = services.enroll_demo_totp(officer, services.new_demo_totp_key())
     response = client.post(LOGIN, {"username": "motcua.tttt", "password": DEFAULT_PASSWORD})
     assert response.status_code == 302 and response.url == reverse("web:login_otp")
@@ -133,7 +134,9 @@ def test_admin_login_page_redirects_to_our_sign_in(client):
 
 def test_open_redirect_is_refused(client, officer, settings):
     settings.OFFICER_TWO_FACTOR = "optional"
-    response = client.post(LOGIN + "?next=https://evil.example/", {"username": "motcua.tttt", "password": DEFAULT_PASSWORD})
+    response = client.post(
+        LOGIN + "?next=https://evil.example/", {"username": "motcua.tttt", "password": DEFAULT_PASSWORD}
+    )
     assert response.url == reverse("web:workspace")
 
 

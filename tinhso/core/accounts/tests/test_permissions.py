@@ -19,8 +19,14 @@ class Thing:
 @pytest.fixture(autouse=True)
 def _rules():
     with permissions.temporary_rules(
-        Rule("test.view_thing", "test", roles=frozenset({"specialist", "leader"}), agency_of=lambda t: t.agency_id,
-             citizen=lambda user, t: t is not None and t.owner == user.pk, scope="things:read"),
+        Rule(
+            "test.view_thing",
+            "test",
+            roles=frozenset({"specialist", "leader"}),
+            agency_of=lambda t: t.agency_id,
+            citizen=lambda user, t: t is not None and t.owner == user.pk,
+            scope="things:read",
+        ),
         Rule("test.public", "test", public=True),
     ):
         yield
@@ -64,16 +70,18 @@ def test_covering_role_reaches_subordinates(make_officer, make_agency, agency):
 
 def test_explicit_grant_opens_another_agency(make_officer, agency, other_agency):
     officer = make_officer(roles=[(agency, "specialist")])
-    services.grant_agency_access(actor=SYSTEM, grantee=agency, target=other_agency, action_prefix="test.view",
-                                 reason="Liên thông")
+    services.grant_agency_access(
+        actor=SYSTEM, grantee=agency, target=other_agency, action_prefix="test.view", reason="Liên thông"
+    )
     assert can(officer, "test.view_thing", Thing(other_agency.id))
     assert visible_agency_ids(officer, "test.view_thing") == {agency.id, other_agency.id}
 
 
 def test_grant_prefix_limits_actions(make_officer, agency, other_agency):
     officer = make_officer(roles=[(agency, "specialist")])
-    services.grant_agency_access(actor=SYSTEM, grantee=agency, target=other_agency, action_prefix="dossiers.",
-                                 reason="Liên thông")
+    services.grant_agency_access(
+        actor=SYSTEM, grantee=agency, target=other_agency, action_prefix="dossiers.", reason="Liên thông"
+    )
     assert not can(officer, "test.view_thing", Thing(other_agency.id))
 
 
@@ -97,7 +105,9 @@ def test_machine_client_bound_to_an_agency(agency, other_agency):
     class Client:
         agency_id = agency.id
 
-    client = Principal(kind="client", id="c1", label="App", client=Client(), scopes=frozenset({"things:read"}))
+    client = Principal(
+        kind="client", id="c1", label="App", client=Client(), scopes=frozenset({"things:read"})
+    )
     assert can(client, "test.view_thing", Thing(agency.id))
     assert not can(client, "test.view_thing", Thing(other_agency.id))
     unscoped = Principal(kind="client", id="c2", label="App", client=Client(), scopes=frozenset())

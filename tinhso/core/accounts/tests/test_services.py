@@ -3,14 +3,17 @@ import pytest
 from tinhso.core.accounts import citizen_ids, services
 from tinhso.core.accounts.models import OfficerRole, User
 from tinhso.core.errors import Conflict, PermissionDenied, ValidationFailed
-from tinhso.core.permissions import ANONYMOUS, SYSTEM, can, visible_agency_ids
+from tinhso.core.permissions import ANONYMOUS, SYSTEM
 
 pytestmark = pytest.mark.django_db
 
 
 def test_register_citizen_stores_no_clear_id():
     user = services.register_citizen(
-        actor=ANONYMOUS, citizen_id="093 201 000 123", full_name="  Lê   Thị  Hoa ", password="Hoa-mat-khau-2026!"
+        actor=ANONYMOUS,
+        citizen_id="093 201 000 123",
+        full_name="  Lê   Thị  Hoa ",
+        password="Hoa-mat-khau-2026!",
     )
     user.refresh_from_db()
     assert user.full_name == "Lê Thị Hoa"
@@ -24,9 +27,13 @@ def test_register_citizen_stores_no_clear_id():
 
 
 def test_duplicate_citizen_is_a_conflict_and_writes_nothing():
-    services.register_citizen(actor=ANONYMOUS, citizen_id="093201000124", full_name="A B", password="Mot-mat-khau-dai-1")
+    services.register_citizen(
+        actor=ANONYMOUS, citizen_id="093201000124", full_name="A B", password="Mot-mat-khau-dai-1"
+    )
     with pytest.raises(Conflict) as info:
-        services.register_citizen(actor=ANONYMOUS, citizen_id="093201000124", full_name="C D", password="Mot-mat-khau-dai-2")
+        services.register_citizen(
+            actor=ANONYMOUS, citizen_id="093201000124", full_name="C D", password="Mot-mat-khau-dai-2"
+        )
     assert info.value.code == "accounts.citizen_exists"
     assert User.objects.count() == 1
 
@@ -42,7 +49,11 @@ def test_duplicate_citizen_is_a_conflict_and_writes_nothing():
     ],
 )
 def test_bad_registration_input_is_refused(kwargs, code):
-    data = {"citizen_id": "093201000125", "full_name": "Phạm Văn Nam", "password": "Mat-khau-du-manh-9"} | kwargs
+    data = {
+        "citizen_id": "093201000125",
+        "full_name": "Phạm Văn Nam",
+        "password": "Mat-khau-du-manh-9",
+    } | kwargs
     with pytest.raises(ValidationFailed) as info:
         services.register_citizen(actor=ANONYMOUS, **data)
     assert info.value.code == code
@@ -53,7 +64,9 @@ def test_only_platform_admins_create_officers(make_officer, agency, platform_adm
     specialist = make_officer(roles=[(agency, "specialist")])
     with pytest.raises(PermissionDenied):
         services.create_officer(actor=specialist, username="moi.canbo", full_name="Cán bộ mới", email="")
-    officer = services.create_officer(actor=platform_admin, username="moi.canbo", full_name="Cán bộ mới", email="")
+    officer = services.create_officer(
+        actor=platform_admin, username="moi.canbo", full_name="Cán bộ mới", email=""
+    )
     assert officer.is_officer and not officer.has_usable_password()
 
 
