@@ -19,9 +19,13 @@ class Agency(models.Model):
     # exchange and dossier codes, e.g. "000.00.00.H23".
     code = models.CharField(max_length=40, unique=True)
     name = models.CharField(max_length=255)
-    short_name = models.CharField(max_length=40, blank=True, help_text="Abbreviation used in document symbols")
+    short_name = models.CharField(
+        max_length=40, blank=True, help_text="Abbreviation used in document symbols"
+    )
     kind = models.CharField(max_length=30, choices=AgencyKind.choices)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     unit = models.ForeignKey(
         "units.AdministrativeUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="agencies"
     )

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 
-def record(*, actor: Any, action: str, obj: Any = None, changes: dict | None = None, summary: str = "") -> None:
+def record(
+    *, actor: Any, action: str, obj: Any = None, changes: dict | None = None, summary: str = ""
+) -> None:
     return None
 
 

@@ -28,7 +28,9 @@ class RequestContextMiddleware:
         request_id = incoming if _REQUEST_ID.match(incoming) else context.new_request_id()
         channel = "api" if request.path.startswith("/api/") else "web"
         request.request_id = request_id
-        with context.bound(context.RequestContext(request_id=request_id, ip=client_ip(request), channel=channel)):
+        with context.bound(
+            context.RequestContext(request_id=request_id, ip=client_ip(request), channel=channel)
+        ):
             response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response

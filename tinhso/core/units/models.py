@@ -29,10 +29,14 @@ class AdministrativeUnit(models.Model):
     name = models.CharField(max_length=120)
     division_type = models.CharField(max_length=40, help_text="e.g. tỉnh, huyện, thị xã, phường, xã")
     level = models.CharField(max_length=10, choices=UnitLevel.choices)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     codename = models.CharField(max_length=120, blank=True)
     valid_from = models.DateField(null=True, blank=True)
-    valid_to = models.DateField(null=True, blank=True, help_text="Last day the unit existed; empty if current")
+    valid_to = models.DateField(
+        null=True, blank=True, help_text="Last day the unit existed; empty if current"
+    )
     successors = models.ManyToManyField(
         "self",
         through="UnitSuccession",
@@ -44,7 +48,9 @@ class AdministrativeUnit(models.Model):
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["structure", "code"], name="unit_code_unique_per_structure")]
+        constraints = [
+            models.UniqueConstraint(fields=["structure", "code"], name="unit_code_unique_per_structure")
+        ]
         indexes = [models.Index(fields=["level", "valid_from", "valid_to"])]
         ordering = ["structure", "code"]
 
@@ -55,10 +61,19 @@ class AdministrativeUnit(models.Model):
 class UnitSuccession(models.Model):
     """``predecessor`` became (all or part of) ``successor`` on ``effective_on``."""
 
-    predecessor = models.ForeignKey(AdministrativeUnit, on_delete=models.CASCADE, related_name="succession_out")
+    predecessor = models.ForeignKey(
+        AdministrativeUnit, on_delete=models.CASCADE, related_name="succession_out"
+    )
     successor = models.ForeignKey(AdministrativeUnit, on_delete=models.CASCADE, related_name="succession_in")
     effective_on = models.DateField()
-    is_partial = models.BooleanField(default=False, help_text="Only part of the predecessor went to the successor")
+    is_partial = models.BooleanField(
+        default=False, help_text="Only part of the predecessor went to the successor"
+    )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["predecessor", "successor"], name="unit_succession_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["predecessor", "successor"], name="unit_succession_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.predecessor} → {self.successor} ({self.effective_on})"
