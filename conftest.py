@@ -17,6 +17,17 @@ def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _no_denials_carried_between_tests():
+    # Denials are remembered per context until the request middleware flushes them; a test that
+    # calls services directly never reaches the middleware, so start each test clean.
+    from tinhso.core.audit import services as audit
+
+    audit.discard_pending_denials()
+    yield
+    audit.discard_pending_denials()
+
+
 @pytest.fixture
 def make_agency(db):
     return factories.make_agency

@@ -33,7 +33,11 @@ def _language(request) -> str:
 
 
 def error_response(request, error: DomainError):
-    return api.create_response(request, error.as_dict(_language(request)), status=error.status)
+    response = api.create_response(request, error.as_dict(_language(request)), status=error.status)
+    if error.status == 401:
+        # RFC 6750 section 3: a 401 names the scheme (and, for a bad token, the reason).
+        response["WWW-Authenticate"] = getattr(error, "www_authenticate", 'Bearer realm="tinhso"')
+    return response
 
 
 @api.exception_handler(DomainError)

@@ -175,17 +175,46 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "tinhso.web.views.login_locked_out"
 AXES_VERBOSE = False
 AXES_SENSITIVE_PARAMETERS = ["password", "otp_token"]
+# Lockouts use the same proxy-aware, unforgeable address as the audit log.
+AXES_CLIENT_IP_CALLABLE = "tinhso.core.ops.middleware.client_ip"
 
 # --- API ------------------------------------------------------------------------------
 API_ACCESS_TOKEN_SECONDS = int(os.environ.get("API_ACCESS_TOKEN_SECONDS", "3600"))
+# Token endpoint: after this many failed client authentications from one IP for one client_id,
+# refuse (429) until the window has passed.
+API_CLIENT_AUTH_FAILURE_LIMIT = int(os.environ.get("API_CLIENT_AUTH_FAILURE_LIMIT", "10"))
+API_CLIENT_AUTH_FAILURE_WINDOW_SECONDS = int(os.environ.get("API_CLIENT_AUTH_FAILURE_WINDOW_SECONDS", "900"))
 NINJA_PAGINATION_PER_PAGE = 50
 
 # --- Background tasks -----------------------------------------------------------------
+# Tests run tasks immediately (a committed event is delivered on the spot, in the same process);
+# the worker's own tests switch to the database backend explicitly.
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "BACKEND": os.environ.get(
+            "TASKS_BACKEND",
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if TESTING
+            else "django_tasks_db.DatabaseBackend",
+        ),
     }
 }
+# Event delivery (docs/events.md): retries with exponential backoff, then "failed" for an operator.
+EVENTS_MAX_ATTEMPTS = int(os.environ.get("EVENTS_MAX_ATTEMPTS", "8"))
+EVENTS_RETRY_BASE_SECONDS = int(os.environ.get("EVENTS_RETRY_BASE_SECONDS", "30"))
+EVENTS_RETRY_MAX_SECONDS = int(os.environ.get("EVENTS_RETRY_MAX_SECONDS", "3600"))
+# A pending event due for this long without being delivered is enqueued again by the worker's sweep.
+EVENTS_SWEEP_AFTER_SECONDS = int(os.environ.get("EVENTS_SWEEP_AFTER_SECONDS", "60"))
+# Finished task results older than this are pruned by the worker (the outbox keeps the history).
+TASKS_RESULT_RETENTION_DAYS = int(os.environ.get("TASKS_RESULT_RETENTION_DAYS", "7"))
+
+# --- Working calendar (tinhso.core.workcalendar, see docs/calendar.md) ----------------
+# Office sessions of the one-stop offices; a receipt outside them starts the legal clock at the next
+# session. The optional cut-off (e.g. "15:00") makes later receipts count from the next working day.
+WORKCALENDAR_OFFICE_HOURS = os.environ.get("WORKCALENDAR_OFFICE_HOURS", "07:00-11:30,13:00-17:00")
+WORKCALENDAR_LATE_RECEIPT_CUTOFF = os.environ.get("WORKCALENDAR_LATE_RECEIPT_CUTOFF", "")
+# How often a process checks the shared cache for overrides changed by another process.
+WORKCALENDAR_VERSION_CHECK_SECONDS = float(os.environ.get("WORKCALENDAR_VERSION_CHECK_SECONDS", "5"))
 
 # --- Internationalisation: Vietnamese first -------------------------------------------
 LANGUAGE_CODE = "vi"
@@ -221,13 +250,21 @@ STORAGES = {
     "default": DEFAULT_STORAGE,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Request-level limits (Django): the size of a request body WITHOUT its files, and how large an
+# uploaded file may be before Django spools it to a temporary file instead of memory. The size of
+# each accepted file is limited per purpose by tinhso.core.files (up to 50 MB); the front proxy's
+# client_max_body_size must be above that (see docs/files.md).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-# Antivirus: set CLAMAV_SOCKET (unix) or CLAMAV_HOST:CLAMAV_PORT to scan every upload.
+# Antivirus: set CLAMAV_SOCKET (unix) or CLAMAV_HOST:CLAMAV_PORT to scan every upload, or
+# FILE_SCANNER to the dotted path of another scanner class. When a scanner is configured but
+# unreachable, uploads are refused ("try later") unless FILE_SCAN_FAIL_OPEN=1.
 CLAMAV_SOCKET = os.environ.get("CLAMAV_SOCKET", "")
 CLAMAV_HOST = os.environ.get("CLAMAV_HOST", "")
 CLAMAV_PORT = int(os.environ.get("CLAMAV_PORT", "3310"))
+CLAMAV_TIMEOUT = float(os.environ.get("CLAMAV_TIMEOUT", "30"))
 FILE_SCANNER = os.environ.get("FILE_SCANNER", "")
+FILE_SCAN_FAIL_OPEN = env_bool("FILE_SCAN_FAIL_OPEN", False)
 
 # --- Security -------------------------------------------------------------------------
 TLS = env_bool("TLS", not DEBUG and not TESTING)
@@ -239,10 +276,20 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = TLS
 SECURE_SSL_REDIRECT = TLS and env_bool("SSL_REDIRECT", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# No inline script or style anywhere, the Django admin included (it has none since Django 4.x;
+# tinhso.core.ops.tests.test_headers checks the admin pages we serve).
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
-    "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    "font-src 'self'; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; "
+    "form-action 'self'"
+)
+# Browser features no page needs are switched off; geolocation stays available to our own pages
+# for citizens' field reports (feedback).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(self), gyroscope=(), "
+    "magnetometer=(), microphone=(), midi=(), payment=(), usb=()"
 )
 
 # --- Logging: one JSON object per line, with the request id ---------------------------
@@ -251,12 +298,18 @@ LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_context": {"()": "tinhso.core.ops.logging.RequestContextFilter"}},
+    "filters": {
+        "request_context": {"()": "tinhso.core.ops.logging.RequestContextFilter"},
+        # A safety net: masks citizen-ID-like and phone-like numbers in whatever is logged.
+        "mask_personal_data": {"()": "tinhso.core.ops.logging.PersonalDataMaskFilter"},
+    },
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s",
+            # "time": ISO 8601 in UTC with its offset, whatever the server's time zone.
+            "timestamp": "time",
+            "rename_fields": {"levelname": "level", "name": "logger"},
         },
         "plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
     },
@@ -264,7 +317,7 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": LOG_FORMAT if LOG_FORMAT in {"json", "plain"} else "json",
-            "filters": ["request_context"],
+            "filters": ["request_context", "mask_personal_data"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
@@ -273,5 +326,13 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# --- Operations: /healthz and /metrics (docs/operations.md) ---------------------------
+# /healthz reports "degraded" when no worker has recorded a heartbeat for this many seconds.
+WORKER_HEARTBEAT_MAX_AGE = int(os.environ.get("WORKER_HEARTBEAT_MAX_AGE", "120"))
+# /metrics answers a request bearing "Authorization: Bearer <METRICS_TOKEN>" (when set), or one
+# made directly (not through the proxy) from one of these addresses.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
 
 ADMIN_URL = os.environ.get("ADMIN_URL", "quan-tri/")

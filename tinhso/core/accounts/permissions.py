@@ -19,7 +19,10 @@ register(
         sensitive=True,
     ),
     Rule(
-        "accounts.view_self", "Xem hồ sơ tài khoản của chính mình / See one's own account", authenticated=True
+        "accounts.view_self",
+        "Xem hồ sơ tài khoản của chính mình / See one's own account",
+        authenticated=True,
+        scope="accounts:self",
     ),
     Rule(
         "accounts.manage_own_security",

@@ -33,6 +33,8 @@ class AdministrativeUnit(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
     codename = models.CharField(max_length=120, blank=True)
+    # The name lowercased without diacritics (đ -> d), so "phung hiep" finds "Huyện Phụng Hiệp".
+    search_name = models.CharField(max_length=120, blank=True, db_index=True)
     valid_from = models.DateField(null=True, blank=True)
     valid_to = models.DateField(
         null=True, blank=True, help_text="Last day the unit existed; empty if current"
@@ -68,6 +70,11 @@ class UnitSuccession(models.Model):
     effective_on = models.DateField()
     is_partial = models.BooleanField(
         default=False, help_text="Only part of the predecessor went to the successor"
+    )
+    derived = models.BooleanField(
+        default=False,
+        help_text="Computed by the registry (an abolished district to the communes its communes became), "
+        "not listed as such in the source",
     )
 
     class Meta:
