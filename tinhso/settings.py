@@ -64,6 +64,10 @@ INSTALLED_APPS = [
     "tinhso.core.files",
     "tinhso.core.apiclients",
     "tinhso.core.ops",
+    "tinhso.procedures",
+    "tinhso.payments",
+    "tinhso.dossiers",
+    "tinhso.feedback",
     "tinhso.web",
     "tinhso.demo",
 ]

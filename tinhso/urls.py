@@ -9,5 +9,10 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("tinhso.core.ops.urls")),
+    path("open311/v2/", include("tinhso.feedback.open311.urls")),
+    path("phan-anh/", include("tinhso.feedback.urls")),
+    path("thu-tuc/", include("tinhso.procedures.urls")),
+    path("ho-so/", include("tinhso.dossiers.urls")),
+    path("thanh-toan/", include("tinhso.payments.urls")),
     path("", include("tinhso.web.urls")),
 ]

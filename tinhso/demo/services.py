@@ -6,10 +6,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import importlib
+import importlib.util
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 from django_otp.oath import TOTP
@@ -169,7 +172,23 @@ def load_demo() -> LoadReport:
     saved = _load_agencies(report)
     _load_officers(report, saved)
     _load_citizens(report)
+    _load_modules(report)
     return report
+
+
+def _load_modules(report: LoadReport) -> None:
+    """Each module seeds its own demo data in ``tinhso/<app>/demo.py::load_demo(report)``.
+
+    They run after the foundation (agencies, officers, citizens exist) in INSTALLED_APPS order,
+    which puts the procedure catalog before the dossiers that use it. Each must be idempotent.
+    """
+    for config in apps.get_app_configs():
+        if not config.name.startswith("tinhso.") or config.name == "tinhso.demo":
+            continue
+        module_name = f"{config.name}.demo"
+        if importlib.util.find_spec(module_name) is None:
+            continue
+        importlib.import_module(module_name).load_demo(report)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,7 @@
+from tinhso.core.appconfig import TinhsoAppConfig
+
+
+class DossiersConfig(TinhsoAppConfig):
+    default = True
+    name = "tinhso.dossiers"
+    label = "dossiers"

@@ -1,0 +1,7 @@
+from tinhso.core.appconfig import TinhsoAppConfig
+
+
+class FeedbackConfig(TinhsoAppConfig):
+    default = True
+    name = "tinhso.feedback"
+    label = "feedback"

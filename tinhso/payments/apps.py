@@ -1,0 +1,7 @@
+from tinhso.core.appconfig import TinhsoAppConfig
+
+
+class PaymentsConfig(TinhsoAppConfig):
+    default = True
+    name = "tinhso.payments"
+    label = "payments"
