@@ -298,7 +298,8 @@ PERMISSIONS_POLICY = (
 
 # --- Logging: one JSON object per line, with the request id ---------------------------
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
-LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+# A developer reads plain lines; production ships JSON to its log collector.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -328,6 +329,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # One line per task state change drowns the worker's own log; failures still show.
+        "django_tasks": {"level": os.environ.get("TASKS_LOG_LEVEL", "WARNING")},
     },
 }
 
