@@ -89,5 +89,73 @@ def _log_mask() -> Result:
     )
 
 
+def _calendar() -> Result:
+    """Deadlines are computed for every dossier and report: our cached calendar vs the naive way,
+    stepping day by day and asking the holidays package and the override table each time."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    import holidays
+
+    from tinhso.core.workcalendar import services as calendar
+    from tinhso.core.workcalendar.models import CalendarOverride
+
+    tz = ZoneInfo("Asia/Ho_Chi_Minh")
+    start = dt.datetime(2027, 1, 25, 9, 0, tzinfo=tz)  # Tết 2027 lies inside the 15 working days
+
+    def naive(i):
+        day, left = start.date(), 15
+        while left:
+            day += dt.timedelta(days=1)
+            override = CalendarOverride.objects.filter(day=day).values_list("kind", flat=True).first()
+            if override == "working_day" or (
+                override is None and day.weekday() < 5 and day not in holidays.Vietnam(years=day.year)
+            ):
+                left -= 1
+        return dt.datetime.combine(day, start.timetz())
+
+    assert naive(0) == calendar.add_working_days(start, 15), "baseline and calendar disagree"
+    return Result(
+        "deadline: `add_working_days(moment, 15)` across Tết vs a day-by-day loop",
+        rate(lambda i: calendar.add_working_days(start, 15), 20_000),
+        rate(naive, 200),
+        "cached calendar",
+        "naive loop, 1 query a day",
+    )
+
+
+def _audit() -> Result:
+    """Every write appends to the SHA-256 chain: the chained append vs a plain insert of the same
+    row (both in their own transaction, as a service would)."""
+    from django.db import connection, transaction
+
+    from tinhso.core.audit import services as audit
+    from tinhso.core.permissions import SYSTEM
+
+    with connection.cursor() as cursor:
+        key = "bigserial" if connection.vendor == "postgresql" else "integer"
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS bench_plain_log (id {key} PRIMARY KEY, action text, at text)"
+        )
+
+    def chained(i):
+        with transaction.atomic():
+            audit.record(actor=SYSTEM, action="bench.append", changes={"i": i})
+
+    def plain(i):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO bench_plain_log (action, at) VALUES (%s, %s)", ["bench.append", str(i)]
+            )
+
+    return Result(
+        "audit: chained append (lock, last hash, SHA-256) vs a plain insert",
+        rate(chained, 500),
+        rate(plain, 500),
+        "hash chain",
+        "plain insert",
+    )
+
+
 def run() -> list[Result]:
-    return [*_requests(), _permission(), _log_mask()]
+    return [*_requests(), _permission(), _log_mask(), _calendar(), _audit()]
