@@ -26,6 +26,19 @@ PUBLIC_OPERATIONS = {
     "tinhso.core.workcalendar.api.add": "working-day arithmetic is public",
     "tinhso.core.workcalendar.api.between": "working-day arithmetic is public",
     "tinhso.core.workcalendar.api.days": "the holiday calendar is public",
+    "tinhso.procedures.api.list_procedures": "the procedure catalog is public (Decree 63/2010/NĐ-CP)",
+    "tinhso.procedures.api.list_fields": "the procedure catalog is public (Decree 63/2010/NĐ-CP)",
+    "tinhso.procedures.api.get_procedure": "the procedure catalog is public (Decree 63/2010/NĐ-CP)",
+    "tinhso.procedures.api.quote_fee": "fees of procedures are public; the quote reads nothing private",
+    "tinhso.payments.api.callback": "signed by the provider",
+    "tinhso.dossiers.api.track": "public dossier tracking by code and a second factor; rate-limited, no personal data",
+    "tinhso.feedback.api.list_categories": "report categories are public (Open311 services list)",
+    "tinhso.feedback.api.get_category": "report categories are public (Open311 service definition)",
+    "tinhso.feedback.api.submit_report": "anonymous field reports where the category allows them; a token or session is used when sent",
+    "tinhso.feedback.api.list_reports": "the public view of field reports, without personal data",
+    "tinhso.feedback.api.get_report": "the public view of a field report, without personal data",
+    "tinhso.feedback.api.get_photo": "public copies of report photos, metadata removed, hidden ones refused",
+    "tinhso.feedback.api.statistics": "aggregate counts of field reports, no personal data",
 }
 
 ERROR_CODE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")

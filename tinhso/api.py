@@ -77,6 +77,7 @@ from tinhso.core.ops.api import router as ops_router  # noqa: E402
 from tinhso.core.units.api import router as units_router  # noqa: E402
 from tinhso.core.workcalendar.api import router as calendar_router  # noqa: E402
 from tinhso.dossiers.api import router as dossiers_router  # noqa: E402
+from tinhso.dossiers.stats.api import router as dossier_stats_router  # noqa: E402
 from tinhso.feedback.api import router as feedback_router  # noqa: E402
 from tinhso.payments.api import router as payments_router  # noqa: E402
 from tinhso.procedures.api import router as procedures_router  # noqa: E402
@@ -91,6 +92,7 @@ api.add_router("/events/", events_router)
 api.add_router("/files/", files_router)
 api.add_router("/ops/", ops_router)
 api.add_router("/procedures/", procedures_router)
+api.add_router("/dossiers/stats/", dossier_stats_router)
 api.add_router("/dossiers/", dossiers_router)
 api.add_router("/payments/", payments_router)
 api.add_router("/feedback/", feedback_router)

@@ -282,12 +282,31 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+
 # No inline script or style anywhere, the Django admin included (it has none since Django 4.x;
 # tinhso.core.ops.tests.test_headers checks the admin pages we serve).
+def _origin(url: str) -> str:
+    """``https://tiles.example.vn`` from a URL template (the CSP names origins, not paths)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.replace("{s}", "a"))
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in {"http", "https"} and parts.netloc else ""
+
+
+# Map tiles come from the server in MAP_TILE_URL when one is set (docs/feedback.md); a payment
+# provider's pages are a form target after a redirect, so their origins are listed too.
+_CSP_IMG_EXTRA = " ".join(filter(None, [_origin(os.environ.get("MAP_TILE_URL", ""))]))
+_CSP_FORM_EXTRA = " ".join(env_list("CSP_FORM_ACTION_ORIGINS", ""))
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
-    "font-src 'self'; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; "
-    "form-action 'self'"
+    (
+        f"default-src 'self'; img-src 'self' data: blob: {_CSP_IMG_EXTRA}; style-src 'self'; script-src 'self'; "
+        "font-src 'self'; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; "
+        f"form-action 'self' {_CSP_FORM_EXTRA}"
+    )
+    .replace("  ", " ")
+    .replace(" ;", ";")
+    .strip()
 )
 # Browser features no page needs are switched off; geolocation stays available to our own pages
 # for citizens' field reports (feedback).
@@ -343,3 +362,28 @@ METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
 
 ADMIN_URL = os.environ.get("ADMIN_URL", "quan-tri/")
+
+# --- Payments (docs/payments.md) ----------------------------------------------------------
+PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "sandbox")
+# The sandbox issues receipts for simulated payments: never on a production server.
+PAYMENT_SANDBOX_ENABLED = env_bool("PAYMENT_SANDBOX_ENABLED", DEBUG or TESTING)
+PAYMENT_SANDBOX_SECRET = os.environ.get("PAYMENT_SANDBOX_SECRET", "")
+PAYMENT_CALLBACK_MAX_AGE_SECONDS = int(os.environ.get("PAYMENT_CALLBACK_MAX_AGE_SECONDS", "600"))
+
+# --- Signed results (docs/onestop.md, "Signed results") ----------------------------------
+# Comma-separated PEM files of the CAs whose signatures count; empty = the demo CA, and only in
+# DEBUG or tests. Keystore: one PKCS#12 per officer or agency, passwords from the environment.
+SIGNING_TRUST_ROOTS = [p for p in env_list("SIGNING_TRUST_ROOTS", "") if p] or None
+SIGNING_KEYSTORE_DIR = os.environ.get(
+    "SIGNING_KEYSTORE_DIR", str(PROJECT_DIR / "var" / "signing" / "keystore")
+)
+SIGNING_DEMO_CA_DIR = os.environ.get("SIGNING_DEMO_CA_DIR", str(PROJECT_DIR / "var" / "signing" / "demo-ca"))
+
+# --- Citizen field reports (docs/feedback.md) --------------------------------------------
+FEEDBACK_AUTO_CLOSE_DAYS = int(os.environ.get("FEEDBACK_AUTO_CLOSE_DAYS", "7"))
+FEEDBACK_DUPLICATE_RADIUS_M = int(os.environ.get("FEEDBACK_DUPLICATE_RADIUS_M", "100"))
+FEEDBACK_DUPLICATE_DAYS = int(os.environ.get("FEEDBACK_DUPLICATE_DAYS", "14"))
+# Map tiles: empty means no tile layer (an offline plain background), since government networks
+# are often closed; set an OSM-compatible template such as https://tiles.example.vn/{z}/{x}/{y}.png.
+MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")

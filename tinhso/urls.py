@@ -10,6 +10,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("tinhso.core.ops.urls")),
     path("open311/v2/", include("tinhso.feedback.open311.urls")),
+    path("quan-ly/open311/", include("tinhso.feedback.open311.admin_urls")),
     path("phan-anh/", include("tinhso.feedback.urls")),
     path("thu-tuc/", include("tinhso.procedures.urls")),
     path("ho-so/", include("tinhso.dossiers.urls")),

@@ -88,7 +88,7 @@ class RequestContextMiddleware:
         audit.discard_pending_denials()
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _REQUEST_ID.match(incoming) else context.new_request_id()
-        channel = "api" if request.path.startswith("/api/") else "web"
+        channel = "api" if request.path.startswith(("/api/", "/open311/")) else "web"
         request.request_id = request_id
         with context.bound(
             context.RequestContext(request_id=request_id, ip=client_ip(request), channel=channel)

@@ -1,6 +1,10 @@
-"""``tinhso demo load`` seeds the demo province; ``tinhso demo logins`` prints how to sign in."""
+"""``tinhso demo load`` seeds the demo province; ``tinhso demo logins`` prints how to sign in;
+``tinhso demo --dossiers N`` (or ``tinhso demo load --dossiers N``) adds N generated dossiers."""
 
 from __future__ import annotations
+
+import argparse
+import datetime as dt
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -12,17 +16,56 @@ class Command(BaseCommand):
     help = "Demo province (Hậu Giang and its 2025 transition into Cần Thơ): load it, print its sign-ins."
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="action", required=True, metavar="{load,logins}")
+        sub = parser.add_subparsers(dest="action", required=False, metavar="{load,logins}")
         load = sub.add_parser("load", help="Load the demo agencies, officers and citizens (idempotent).")
         logins = sub.add_parser("logins", help="Print the demo accounts with their current TOTP codes.")
-        for action in (load, logins):
-            action.add_argument(
+        # Accepted before or after the action ("demo --force load", "demo load --force"); the
+        # sub-command's copy must not overwrite the main one with its default.
+        for target, default in ((parser, False), (load, argparse.SUPPRESS), (logins, argparse.SUPPRESS)):
+            target.add_argument(
                 "--force",
                 action="store_true",
+                default=default,
                 help="Run even with DEBUG off. Demo accounts have published passwords: never in production.",
             )
+        for target, default in ((parser, None), (load, argparse.SUPPRESS)):
+            self._generator_arguments(target, default)
 
-    def handle(self, *args, action: str, force: bool = False, **options):
+    @staticmethod
+    def _generator_arguments(parser, default):
+        suppress = default is argparse.SUPPRESS
+        parser.add_argument(
+            "--dossiers",
+            type=int,
+            default=default,
+            metavar="N",
+            help="Also generate N realistic dossiers of past years (bulk, no audit, no events; see docs/onestop.md).",
+        )
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=argparse.SUPPRESS if suppress else 1,
+            help="Generator seed (default 1).",
+        )
+        parser.add_argument(
+            "--since",
+            type=dt.date.fromisoformat,
+            default=argparse.SUPPRESS if suppress else None,
+            metavar="YYYY-MM-DD",
+            help="First day of generated submissions (default 2022-01-01).",
+        )
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=argparse.SUPPRESS if suppress else None,
+            help="Dossiers per transaction (default 5000).",
+        )
+
+    def handle(
+        self, *args, action: str | None = None, force: bool = False, dossiers: int | None = None, **options
+    ):
+        if action is None and dossiers is None:
+            raise CommandError("Give an action (load, logins) or --dossiers N.")
         if not settings.DEBUG and not force:
             raise CommandError(
                 "DEBUG is off: refusing to touch demo accounts (their passwords and TOTP secrets are public). "
@@ -30,8 +73,10 @@ class Command(BaseCommand):
             )
         if action == "load":
             self._load()
-        else:
+        elif action == "logins":
             self._logins()
+        if dossiers is not None:
+            self._generate(dossiers, options)
 
     def _load(self) -> None:
         report = services.load_demo()
@@ -42,6 +87,34 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"Demo province loaded. Created: {created}. Updated: {updated}.")
         )
+
+    def _generate(self, count: int, options) -> None:
+        from tinhso.dossiers import generator
+
+        progress = generator.Progress(count, stream=self.stderr)
+        kwargs = {"count": count, "seed": options.get("seed", 1), "progress": progress}
+        if options.get("since"):
+            kwargs["since"] = options["since"]
+        if options.get("batch_size"):
+            kwargs["batch_size"] = options["batch_size"]
+        try:
+            report = generator.generate_dossiers(**kwargs)
+        except generator.GenerationError as exc:
+            raise CommandError(str(exc)) from exc
+        rows = ", ".join(f"{number:,} {name}" for name, number in report.rows.items() if name != "dossiers")
+        states = ", ".join(f"{state} {number:,}" for state, number in report.states.most_common())
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Generated {report.count:,} dossiers submitted {report.first_day} to {report.last_day} "
+                f"in {report.seconds:.1f} s ({report.rate:,.0f} dossiers/s)."
+            )
+        )
+        self.stdout.write(f"Rows: {rows}.")
+        self.stdout.write(f"States now: {states}.")
+        if report.skipped:
+            self.stdout.write(
+                f"Left out (the services would refuse them): {len(report.skipped)} procedure/agency pairs."
+            )
 
     def _logins(self) -> None:
         logins = services.demo_logins()
