@@ -158,7 +158,9 @@ def test_citizen_reports_and_officer_resolves(live_server, page, city, settings,
     page.locator("form[action$='/thao-tac/assign/'] button").click()
     page.locator("#fb-panel [role=status]").filter(has_text="Đã phân công cán bộ xử lý.").wait_for()
     page.get_by_role("button", name="Bắt đầu xử lý").click()
-    page.locator("#fb-panel [role=status]").filter(has_text="Đã chuyển phản ánh sang “Đang xử lý”.").wait_for()
+    page.locator("#fb-panel [role=status]").filter(
+        has_text="Đã chuyển phản ánh sang “Đang xử lý”."
+    ).wait_for()
     page.get_by_label("Trả lời công khai cho người phản ánh").fill(RESPONSE)
     page.locator("form[action$='/thao-tac/resolve/'] button").click()
     page.locator("#fb-panel [role=status]").filter(has_text="Đã ghi nhận kết quả xử lý.").wait_for()

@@ -38,6 +38,7 @@ from django.utils import timezone
 from tinhso.core.permissions import SYSTEM
 from tinhso.core.workcalendar import arithmetic
 from tinhso.core.workcalendar import services as calendar
+from tinhso.dossiers.generator import life
 from tinhso.dossiers.generator import reference as ref
 from tinhso.dossiers.generator.history import Ids, Rows, Simulator, Submission
 from tinhso.dossiers.generator.reference import online_target
@@ -256,7 +257,7 @@ class _Run:
                 value = counters.get(key, 0) + 1
                 counters[key] = touched[key] = value
                 code = f"{agency.code}-{day:%y%m%d}-{value:04d}"
-                self.sim.dossier(submission, code, ids, rows)
+                life.play(self.sim, submission, code, ids, rows)
             self.writer.write(rows)
             DossierSequence.objects.bulk_create(
                 [DossierSequence(agency_id=a, day=d, last_value=v) for (a, d), v in sorted(touched.items())],
