@@ -170,12 +170,18 @@ class Life:
         self.process()
 
     def refuse(self, at: dt.datetime) -> None:
-        reasons = [self.rng.choice(names.REFUSAL_REASONS)]
-        refusal_id = self.ids.take("refusal")
         if at > self.sim.now:
             raise _Stop
+        reasons = [self.rng.choice(names.REFUSAL_REASONS)]
         self.rows.refusals.append(
-            (refusal_id, self.id, json.dumps(reasons, ensure_ascii=False), at, None, self.current_agency[0])
+            (
+                self.ids.take("refusal"),
+                self.id,
+                json.dumps(reasons, ensure_ascii=False),
+                at,
+                None,
+                self.current_agency[0],
+            )
         )
         self.decided_at = at
         self.line(Action.REFUSE, S.REFUSED, at, note="; ".join(reasons), form="03", label=self.desk())
@@ -228,7 +234,7 @@ class Life:
             data={"supplement_id": supplement[0]},
             label=self.owner(step) if step is not None else self.desk(),
         )
-        self.rows.supplements.append(supplement)  # turned into a tuple by write()
+        self.rows.supplements.append(supplement)  # a tuple once the life is over (rows.emit)
         return supplement
 
     def fulfil(self, supplement: list, at: dt.datetime, *, minutes: int) -> None:
