@@ -11,6 +11,7 @@ the page without JavaScript.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -126,15 +127,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         for slug, label in TABS
         if slug != "tat-ca"
     ]
-    querystring = "&".join(
-        part
-        for part in (
-            f"loc={tab}",
-            f"linh-vuc={category}" if category else "",
-            f"ma={public_id}" if public_id else "",
-        )
-        if part
-    )
+    querystring = urlencode({k: v for k, v in (("loc", tab), ("linh-vuc", category), ("ma", public_id)) if v})
     context = {
         "tab": tab,
         "tabs": tabs,
