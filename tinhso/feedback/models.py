@@ -182,6 +182,10 @@ class Report(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
+            # Newest-first lists stop after one page; pagination counts read the index only
+            # (bench/feedback.py at 1M reports: 3.5 s -> 0.06-0.12 s a page).
+            models.Index(fields=["created_at", "id"], name="feedback_report_created_idx"),
+            models.Index(fields=["category", "status", "rejection_kind"], name="feedback_report_public_idx"),
             models.Index(fields=["category", "status", "created_at"], name="feedback_report_cat_idx"),
             models.Index(fields=["agency", "status", "due_at"], name="feedback_report_agency_idx"),
             models.Index(fields=["latitude", "longitude"], name="feedback_report_geo_idx"),
