@@ -16,9 +16,16 @@ the same run:
   ``service_index`` vs the naive way, loading the year's dossiers with ``.values()`` and
   counting in Python (seconds per query, best of three).
 
+* statistics read model: the same ``dossier_stats`` / ``service_index`` calls once the read
+  model is built (``tinhso dossiers stats rebuild``, timed), against the direct aggregate over the
+  dossiers (``DOSSIER_STATS_READ_MODEL`` off) in the same run, for a year and for a month; and
+  the nightly ``close-days`` work for one day.
+
 Run: ``BENCH_DOSSIERS=1000000 DEBUG=1 python -m bench onestop`` (add ``DATABASE_URL=postgresql://...``
-for PostgreSQL, on an existing empty database). ``BENCH_EXPLAIN=1`` prints the query plans of
-the statistics on stderr.
+for PostgreSQL, on an existing empty database). ``BENCH_REUSE=1`` reuses a database already
+loaded by an earlier run (no generation; submission, tracking and the read model) so that
+5,000,000 dossiers are generated once. ``BENCH_EXPLAIN=1`` prints the query plans of the
+statistics on stderr.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from dataclasses import dataclass
 from bench.measure import Result, rate
 
 SCALE = int(os.environ.get("BENCH_DOSSIERS", "100000"))
+REUSE = os.environ.get("BENCH_REUSE", "") not in ("", "0")
 WARD = "000.00.41.H13"
 PROCEDURE = "1.000894"  # Đăng ký kết hôn: online, one required document
 
@@ -335,9 +343,90 @@ def _statistics() -> list[Seconds]:
     ]
 
 
+def _read_model() -> list[Seconds]:
+    """Statistics from the read model vs the direct aggregate over the dossiers, same calls."""
+    from django.db.models import Max
+    from django.test import override_settings
+
+    from tinhso.core.permissions import SYSTEM
+    from tinhso.dossiers.models import Dossier
+    from tinhso.dossiers.stats import dossier_stats, readmodel, service_index
+    from tinhso.dossiers.stats_models import FiguresDay
+
+    total = Dossier.objects.count()
+    started = time.perf_counter()
+    days = readmodel.rebuild()
+    rebuild_seconds = time.perf_counter() - started
+    _say(f"read model rebuilt: {days:,} days in {rebuild_seconds:.1f} s")
+    # The nightly job's work for one day: the last day materialised again, with its snapshot.
+    last_day = FiguresDay.objects.order_by("-day").values_list("day", flat=True).first()
+    close_seconds = _best(lambda: readmodel.materialize_day(last_day, snapshot=True), repeat=1)
+
+    last = Dossier.objects.aggregate(last=Max("submitted_at"))["last"]
+    year = last.year - 1
+    cases = [
+        ("year by agency", dt.date(year, 1, 1), dt.date(year, 12, 31), "agency"),
+        ("November by agency", dt.date(year, 11, 1), dt.date(year, 11, 30), "agency"),
+        ("year by month", dt.date(year, 1, 1), dt.date(year, 12, 31), "month"),
+    ]
+    results = []
+    for label, date_from, date_to, group_by in cases:
+
+        def stats(date_from=date_from, date_to=date_to, group_by=group_by):
+            return dossier_stats(actor=SYSTEM, date_from=date_from, date_to=date_to, group_by=group_by)
+
+        stored_rows = stats()
+        stored = _best(stats)
+        with override_settings(DOSSIER_STATS_READ_MODEL=False):
+            direct_rows = stats()
+            direct = _best(stats, repeat=1)
+        same = [r.as_dict() for r in stored_rows] == [r.as_dict() for r in direct_rows]
+        if not same:
+            _say(f"note: {label}: the read model and the direct computation differ")
+        results.append(
+            Seconds(
+                f"statistics {year}, {label} ({total:,} dossiers): read model vs direct aggregate",
+                stored,
+                direct,
+                "read model" + ("" if same else ", figures differ!"),
+                "`DOSSIER_STATS_READ_MODEL` off",
+            )
+        )
+
+    def index():
+        return service_index(actor=SYSTEM, date_from=dt.date(year, 1, 1), date_to=dt.date(year, 12, 31))
+
+    stored = _best(index)
+    with override_settings(DOSSIER_STATS_READ_MODEL=False):
+        direct = _best(index, repeat=1)
+    results.append(
+        Seconds(
+            f"Service Index {year} ({total:,} dossiers): read model vs direct aggregate",
+            stored,
+            direct,
+            "read model",
+            "`DOSSIER_STATS_READ_MODEL` off",
+        )
+    )
+    results.append(
+        Seconds(
+            f"read model upkeep ({total:,} dossiers): one day closed (`close-days`) vs a full rebuild "
+            f"of {days:,} days",
+            close_seconds,
+            rebuild_seconds,
+            "one day",
+            "rebuild",
+        )
+    )
+    return results
+
+
 def run() -> list:
+    if REUSE:
+        return [_submission(), _tracking(), *_read_model()]
     results = [_prepare()]
     results.append(_submission())
     results.append(_tracking())
     results.extend(_statistics())
+    results.extend(_read_model())
     return results

@@ -370,6 +370,10 @@ PAYMENT_SANDBOX_ENABLED = env_bool("PAYMENT_SANDBOX_ENABLED", DEBUG or TESTING)
 PAYMENT_SANDBOX_SECRET = os.environ.get("PAYMENT_SANDBOX_SECRET", "")
 PAYMENT_CALLBACK_MAX_AGE_SECONDS = int(os.environ.get("PAYMENT_CALLBACK_MAX_AGE_SECONDS", "600"))
 
+# --- Statistics read model (docs/onestop.md, "Statistics read model") --------------------
+# Off: every statistic is computed from the dossiers (slow at millions of dossiers; for checks).
+DOSSIER_STATS_READ_MODEL = env_bool("DOSSIER_STATS_READ_MODEL", True)
+
 # --- Signed results (docs/onestop.md, "Signed results") ----------------------------------
 # Comma-separated PEM files of the CAs whose signatures count; empty = the demo CA, and only in
 # DEBUG or tests. Keystore: one PKCS#12 per officer or agency, passwords from the environment.

@@ -84,3 +84,13 @@ class ResultSigned(DomainEvent):
     certificate_serial: str
     document_sha256: str
     is_signed: bool
+
+
+@dataclass(frozen=True)
+class DossierRated(DomainEvent):
+    """The applicant rated the handling of the dossier (1–5), after the result was returned."""
+
+    name: ClassVar[str] = "dossiers.dossier_rated"
+    code: str
+    agency_code: str
+    score: int

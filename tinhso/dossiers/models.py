@@ -172,6 +172,7 @@ class Dossier(models.Model):
             # Statistics and the Service Index (tinhso.dossiers.stats) range over these.
             models.Index(fields=["submitted_at"], name="dossier_submitted_idx"),
             models.Index(fields=["decided_at"], name="dossier_decided_idx"),
+            models.Index(fields=["received_at"], name="dossier_received_idx"),
             models.Index(
                 fields=["withdrawn_at"],
                 name="dossier_withdrawn_idx",
@@ -484,3 +485,7 @@ class ResultDocument(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# The statistics read model (written only by stats/readmodel.py); imported here so Django registers it.
+from tinhso.dossiers.stats_models import DailyFigures, FiguresDay, OpenFigures  # noqa: E402, F401

@@ -8,7 +8,9 @@ from tinhso.dossiers.events import (
     DossierExtended,
     DossierReceived,
     DossierRefused,
+    DossierStateChanged,
     ResultReady,
+    ResultSigned,
     SupplementRequested,
 )
 from tinhso.dossiers.models import Dossier, SupplementRequest
@@ -91,3 +93,40 @@ def release_paid_fee_step(event: PaymentSucceeded) -> None:
     dossier = Dossier.objects.filter(code=event.payable_id).first()
     if dossier is not None:
         release_payment(actor=SYSTEM, dossier=dossier)
+
+
+# -- Statistics read model: a past day's figures follow late changes --------------------------
+
+
+def _refresh_figures(code: str) -> None:
+    from django.conf import settings
+
+    from tinhso.dossiers.stats import readmodel
+
+    if not getattr(settings, "DOSSIER_STATS_READ_MODEL", True):
+        return
+    dossier = Dossier.objects.filter(code=code).first()
+    if dossier is not None:
+        readmodel.refresh_dossier(dossier)
+
+
+@subscriber(DossierStateChanged, name="dossiers.stats_refresh_on_transition")
+def stats_refresh_on_transition(event: DossierStateChanged) -> None:
+    """A transition today can change the figures of the day the dossier was received (its
+    processing days, once decided)."""
+    _refresh_figures(event.code)
+
+
+@subscriber(PaymentSucceeded, name="dossiers.stats_refresh_on_payment")
+def stats_refresh_on_payment(event: PaymentSucceeded) -> None:
+    """A fee paid today counts as paid online on the day the dossier was received."""
+    from tinhso.dossiers.services.route import PAYABLE_TYPE
+
+    if event.payable_type == PAYABLE_TYPE:
+        _refresh_figures(event.payable_id)
+
+
+@subscriber(ResultSigned, name="dossiers.stats_refresh_on_result_signed")
+def stats_refresh_on_result_signed(event: ResultSigned) -> None:
+    """A result added after the decision counts on the day of the decision (digitisation)."""
+    _refresh_figures(event.code)

@@ -16,7 +16,7 @@ from tinhso.core.files.models import StoredFile
 from tinhso.core.permissions import as_principal, require
 from tinhso.core.workcalendar import services as calendar
 from tinhso.dossiers import deadlines, errors
-from tinhso.dossiers.events import DossierExtended
+from tinhso.dossiers.events import DossierExtended, DossierRated
 from tinhso.dossiers.models import (
     Dossier,
     DossierState,
@@ -531,4 +531,5 @@ def rate_dossier(*, actor: Any, dossier: Dossier, score: int, comment: str = "")
     audit.record(
         actor=actor, action="dossiers.rated", obj=locked, changes={"code": locked.code, "score": score}
     )
+    events.publish(DossierRated(code=locked.code, agency_code=locked.receiving_agency.code, score=score))
     return rating

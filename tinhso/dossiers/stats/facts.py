@@ -87,6 +87,18 @@ def relevant(period: Period) -> Q:
     )
 
 
+def touching(period: Period) -> Q:
+    """Dossiers with an *additive* fact in the period: received, decided or withdrawn in it.
+
+    Every additive figure (received, resolved and how, refused, stopped, withdrawn, fees paid,
+    processing days, digitisation) belongs to one of those days, so the additive sums over
+    ``touching`` equal those over :func:`relevant`; the boundary figures (carried over, in
+    progress) do not, and are left to the snapshot queries. Unlike ``relevant`` it is bounded by
+    the period's own activity (three indexed ranges), however old the period.
+    """
+    return _in("received_at", period) | _in("decided_at", period) | _in("withdrawn_at", period)
+
+
 def end_moment() -> Coalesce:
     # The services set decided_at exactly when a dossier is refused, stopped or processed, and
     # withdrawn_at when it is withdrawn; no state leads back from those, so the end needs no
@@ -140,9 +152,20 @@ class Options:
     """Also classify timeliness as the national portal does (Service Index 2.1)."""
 
 
-def facts(queryset: QuerySet[Dossier], period: Period, keys: dict[str, Any], options: Options) -> QuerySet:
-    """``queryset`` (already scoped) with one row of facts per relevant dossier, as values()."""
-    qs = queryset.filter(relevant(period)).order_by()
+def facts(
+    queryset: QuerySet[Dossier],
+    period: Period,
+    keys: dict[str, Any],
+    options: Options,
+    *,
+    additive_only: bool = False,
+) -> QuerySet:
+    """``queryset`` (already scoped) with one row of facts per relevant dossier, as values().
+
+    ``additive_only``: only the dossiers :func:`touching` the period, whose sums are right for
+    the additive figures only (carried over and in progress then count nothing useful).
+    """
+    qs = queryset.filter(touching(period) if additive_only else relevant(period)).order_by()
     qs = qs.alias(s_end=end_moment())
     qs = qs.alias(
         s_measure=Case(

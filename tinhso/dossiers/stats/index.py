@@ -32,7 +32,6 @@ GROUPS = {
     "4": ("Số hóa hồ sơ", "Digitisation of dossiers"),
     "5": ("Mức độ hài lòng", "Satisfaction"),
 }
-DISSATISFIED_SCORE = 2  # a rating of 1 or 2 out of 5 stands for the national "dislike"
 
 
 @dataclass
@@ -103,14 +102,6 @@ def _procedures_online(scope: Scope, day: dt.date) -> tuple[int, int]:
     return counts["online"], counts["total"]
 
 
-def _dissatisfied(scope: Scope, period) -> int:
-    return (
-        scope.ratings()
-        .filter(created_at__gte=period.start, created_at__lt=period.end, score__lte=DISSATISFIED_SCORE)
-        .count()
-    )
-
-
 def service_index(
     *,
     actor: Any,
@@ -133,7 +124,7 @@ def build_report(scope: Scope, period: Period) -> ServiceIndexReport:
         0
     ]
     online_procedures, active_procedures = _procedures_online(scope, period.date_to)
-    dislikes = _dissatisfied(scope, period)
+    dislikes = row.extra.get("dissatisfied", 0)
     extra = row.extra
     on_time = sum(
         extra.get(name, 0)

@@ -29,6 +29,7 @@ from tinhso.dossiers.stats.workdays import WorkingDays
 ACTION = "dossiers.view_stats"
 GROUPS = ("agency", "procedure", "field", "month")
 SATISFIED_SCORE = 4  # ratings of 4 or 5 out of 5 count as satisfied
+DISSATISFIED_SCORE = 2  # 1 or 2 out of 5 stand for the national "dislike" (Service Index)
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,17 @@ class Scope:
         qs = Dossier.objects.all()
         if self.agency_ids is not None:
             qs = qs.filter(receiving_agency_id__in=sorted(self.agency_ids))
+        if self.procedure_id is not None:
+            qs = qs.filter(procedure_id=self.procedure_id)
+        if self.field_id is not None:
+            qs = qs.filter(procedure__field_id=self.field_id)
+        return qs
+
+    def cells(self, model) -> QuerySet:
+        """Rows of a read-model table (``DailyFigures``, ``OpenFigures``) within the scope."""
+        qs = model.objects.all()
+        if self.agency_ids is not None:
+            qs = qs.filter(agency_id__in=sorted(self.agency_ids))
         if self.procedure_id is not None:
             qs = qs.filter(procedure_id=self.procedure_id)
         if self.field_id is not None:
@@ -252,6 +264,7 @@ def _ratings(scope: Scope, period: Period, group_by: str | None) -> dict[Any, di
         "n_ratings": Count("id"),
         "points": Sum("score"),
         "n_satisfied": Count("id", filter=Q(score__gte=SATISFIED_SCORE)),
+        "n_dissatisfied": Count("id", filter=Q(score__lte=DISSATISFIED_SCORE)),
     }
     if group_by == "month":
         rows = qs.annotate(g=TruncMonth("created_at", tzinfo=TZ)).values("g").annotate(**measures).order_by()
@@ -276,6 +289,7 @@ def _ratings(scope: Scope, period: Period, group_by: str | None) -> dict[Any, di
             "ratings": row["n_ratings"] or 0,
             "points": row["points"] or 0,
             "satisfied": row["n_satisfied"] or 0,
+            "dissatisfied": row["n_dissatisfied"] or 0,
         }
     return result
 
@@ -286,36 +300,92 @@ def _sort_key(group_by: str | None):
     return lambda row: row.key
 
 
+def _part(
+    scope: Scope, period: Period, group_by: str | None, options: facts.Options
+) -> tuple[dict[Any, dict[str, Any]], dict[Any, dict[str, Any]]]:
+    """Sums and ratings of one period per group: from the read model where it holds the days,
+    else directly from the dossiers (one aggregate query and one over the ratings)."""
+    from django.conf import settings
+
+    from tinhso.dossiers.stats import readmodel
+
+    stored = None
+    if getattr(settings, "DOSSIER_STATS_READ_MODEL", True):
+        stored = readmodel.figures(
+            scope, period, group_by, options, raw_ratings=lambda part: _ratings(scope, part, group_by)
+        )
+    if stored is not None:
+        return stored
+    workdays = WorkingDays.for_years(period.date_from.year - 1, max(period.date_to.year, period.now.year) + 1)
+    parts = [facts.facts(scope.dossiers(), period, facts.group_keys(group_by), options)]
+    sums = facts.aggregate(parts, options, workdays, grouped=group_by is not None)
+    return {entry["f_key"]: entry for entry in sums}, _ratings(scope, period, group_by)
+
+
+def _direct_months(
+    scope: Scope, period: Period, options: facts.Options
+) -> tuple[dict[Any, dict[str, Any]], dict[Any, dict[str, Any]]]:
+    """Every month of the period directly from the dossiers: one query (a UNION ALL branch per
+    month) and one over the ratings."""
+    months = period.months()
+    parts = [
+        facts.facts(
+            scope.dossiers(), part, facts.group_keys("month", label=_month_label(part.date_from)), options
+        )
+        for part in months
+    ]
+    workdays = WorkingDays.for_years(period.date_from.year - 1, max(period.date_to.year, period.now.year) + 1)
+    sums = facts.aggregate(parts, options, workdays, grouped=True)
+    return {entry["f_key"]: entry for entry in sums}, _ratings(scope, period, "month")
+
+
 def compute(
     scope: Scope, period: Period, group_by: str | None, options: facts.Options | None = None
 ) -> list[StatsRow]:
     """The rows of a breakdown for an already resolved scope (no permission check here)."""
+    from django.conf import settings
+
+    from tinhso.dossiers.stats import readmodel
+
     options = options or facts.Options()
-    base = scope.dossiers()
     if group_by == "month":
-        parts = [
-            facts.facts(base, part, facts.group_keys("month", label=_month_label(part.date_from)), options)
-            for part in period.months()
-        ]
+        parts = [(part, _month_label(part.date_from)) for part in period.months()]
         if not parts:
             return []
+        if not getattr(settings, "DOSSIER_STATS_READ_MODEL", True) or not readmodel.holds_any(period):
+            parts = [(period, "*")]  # every month in one direct query
     else:
-        parts = [facts.facts(base, period, facts.group_keys(group_by), options)]
-    workdays = WorkingDays.for_years(period.date_from.year - 1, max(period.date_to.year, period.now.year) + 1)
-    sums = facts.aggregate(parts, options, workdays, grouped=group_by is not None)
+        parts = [(period, None)]
     rows: dict[Any, StatsRow] = {}
-    for entry in sums:
-        key = entry["f_key"]
-        rows[key] = _row_from(entry, str(entry["f_code"] or ""), str(entry["f_name"] or ""))
-    for key, rating in _ratings(scope, period, group_by).items():
-        row = rows.get(key)
-        if row is None:
-            row = rows[key] = StatsRow(key=str(rating["code"] or ""), name=str(rating["name"] or ""))
-        row.ratings, row.rating_points, row.satisfied = (
-            rating["ratings"],
-            rating["points"],
-            rating["satisfied"],
-        )
+    for part, label in parts:
+        if label == "*":
+            sums, ratings = _direct_months(scope, period, options)
+            for key, entry in sums.items():
+                rows[key] = _row_from(entry, key, key)
+            label = None
+        else:
+            sums, ratings = _part(scope, part, None if label else group_by, options)
+            for key, entry in sums.items():
+                if label:
+                    key = label
+                    rows[key] = _row_from(entry, label, label)
+                else:
+                    rows[key] = _row_from(entry, str(entry["f_code"] or ""), str(entry["f_name"] or ""))
+        for key, rating in ratings.items():
+            if not rating["ratings"]:
+                continue
+            key = label or key
+            row = rows.get(key)
+            if row is None:
+                row = rows[key] = StatsRow(
+                    key=str(label or rating["code"] or ""), name=str(rating["name"] or "")
+                )
+            row.ratings, row.rating_points, row.satisfied = (
+                rating["ratings"],
+                rating["points"],
+                rating["satisfied"],
+            )
+            row.extra["dissatisfied"] = rating.get("dissatisfied", 0)
     if group_by is None:
         total = rows.get(0) or StatsRow(key="", name="")
         total.key, total.name = "", "Tổng cộng"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -115,6 +116,14 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Left out (the services would refuse them): {len(report.skipped)} procedure/agency pairs."
             )
+        # The generated history lies in the past: the statistics read model is rebuilt for it.
+        from tinhso.dossiers.stats import readmodel
+
+        started = time.perf_counter()
+        days = readmodel.rebuild(report.first_day)
+        self.stdout.write(
+            f"Statistics read model rebuilt: {days:,} days in {time.perf_counter() - started:.1f} s."
+        )
 
     def _logins(self) -> None:
         logins = services.demo_logins()
