@@ -39,6 +39,7 @@ PUBLIC_OPERATIONS = {
     "tinhso.feedback.api.get_report": "the public view of a field report, without personal data",
     "tinhso.feedback.api.get_photo": "public copies of report photos, metadata removed, hidden ones refused",
     "tinhso.feedback.api.statistics": "aggregate counts of field reports, no personal data",
+    "tinhso.ioc.api.public_overview": "open data: public KPIs as province totals with their formulas, no breakdown, no personal data",
 }
 
 ERROR_CODE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")

@@ -79,6 +79,7 @@ from tinhso.core.workcalendar.api import router as calendar_router  # noqa: E402
 from tinhso.dossiers.api import router as dossiers_router  # noqa: E402
 from tinhso.dossiers.stats.api import router as dossier_stats_router  # noqa: E402
 from tinhso.feedback.api import router as feedback_router  # noqa: E402
+from tinhso.ioc.api import router as ioc_router  # noqa: E402
 from tinhso.payments.api import router as payments_router  # noqa: E402
 from tinhso.procedures.api import router as procedures_router  # noqa: E402
 
@@ -96,3 +97,4 @@ api.add_router("/dossiers/stats/", dossier_stats_router)
 api.add_router("/dossiers/", dossiers_router)
 api.add_router("/payments/", payments_router)
 api.add_router("/feedback/", feedback_router)
+api.add_router("/ioc/", ioc_router)

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "tinhso.payments",
     "tinhso.dossiers",
     "tinhso.feedback",
+    "tinhso.ioc",
     "tinhso.web",
     "tinhso.demo",
 ]
@@ -296,7 +297,19 @@ def _origin(url: str) -> str:
 
 # Map tiles come from the server in MAP_TILE_URL when one is set (docs/feedback.md); a payment
 # provider's pages are a form target after a redirect, so their origins are listed too.
-_CSP_IMG_EXTRA = " ".join(filter(None, [_origin(os.environ.get("MAP_TILE_URL", ""))]))
+_CSP_IMG_EXTRA = " ".join(
+    sorted(
+        set(
+            filter(
+                None,
+                [
+                    _origin(os.environ.get("MAP_TILE_URL", "")),
+                    _origin(os.environ.get("IOC_MAP_TILES_URL", "")),
+                ],
+            )
+        )
+    )
+)
 _CSP_FORM_EXTRA = " ".join(env_list("CSP_FORM_ACTION_ORIGINS", ""))
 CONTENT_SECURITY_POLICY = (
     (
@@ -373,6 +386,16 @@ PAYMENT_CALLBACK_MAX_AGE_SECONDS = int(os.environ.get("PAYMENT_CALLBACK_MAX_AGE_
 # --- Statistics read model (docs/onestop.md, "Statistics read model") --------------------
 # Off: every statistic is computed from the dossiers (slow at millions of dossiers; for checks).
 DOSSIER_STATS_READ_MODEL = env_bool("DOSSIER_STATS_READ_MODEL", True)
+
+# --- Operations center (docs/ioc.md) ---------------------------------------------------
+# Map tiles for the IOC map; default: the platform's MAP_TILE_URL (empty: a plain background,
+# since government networks are often closed to the internet).
+IOC_MAP_TILES_URL = os.environ.get("IOC_MAP_TILES_URL", "") or os.environ.get("MAP_TILE_URL", "")
+IOC_MAP_TILES_ATTRIBUTION = os.environ.get("IOC_MAP_TILES_ATTRIBUTION", "") or os.environ.get(
+    "MAP_TILE_ATTRIBUTION", ""
+)
+# Unit centre points (GeoJSON); empty: the demo province's hand-placed points (docs/ioc.md).
+IOC_UNIT_POINTS_FILE = os.environ.get("IOC_UNIT_POINTS_FILE", "")
 
 # --- Signed results (docs/onestop.md, "Signed results") ----------------------------------
 # Comma-separated PEM files of the CAs whose signatures count; empty = the demo CA, and only in

@@ -15,5 +15,6 @@ urlpatterns = [
     path("thu-tuc/", include("tinhso.procedures.urls")),
     path("ho-so/", include("tinhso.dossiers.urls")),
     path("thanh-toan/", include("tinhso.payments.urls")),
+    path("trung-tam-dieu-hanh/", include("tinhso.ioc.urls")),
     path("", include("tinhso.web.urls")),
 ]

@@ -130,3 +130,7 @@ def stats_refresh_on_payment(event: PaymentSucceeded) -> None:
 def stats_refresh_on_result_signed(event: ResultSigned) -> None:
     """A result added after the decision counts on the day of the decision (digitisation)."""
     _refresh_figures(event.code)
+
+
+# The one-stop office's data source of the operations center and its subscribers.
+from tinhso.dossiers import ioc_source  # noqa: E402, F401

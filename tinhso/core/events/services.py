@@ -17,6 +17,7 @@ import random
 import types
 import typing
 import uuid
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -262,6 +263,33 @@ def _deliver_locked(event: OutboxEvent, now: datetime) -> str:
     event.save(update_fields=fields)
     transaction.on_commit(functools.partial(_enqueue, event.id, event.next_attempt_at), robust=True)
     return "retry"
+
+
+def settle_pending(subscribers: Iterable[str]) -> int:
+    """Record every event not yet handled by these subscribers as handled, without calling them.
+
+    For a read model rebuilt from the data itself: the events already visible describe changes
+    the rebuild has read, so applying them afterwards would count them twice. Call it in the
+    rebuild's transaction, before reading, on a snapshot that also covers the data (see
+    ``tinhso.ioc.services.rebuild``). Returns the number of deliveries recorded.
+    """
+    names = sorted(set(subscribers))
+    if not names:
+        return 0
+    by_event: dict[str, list[str]] = {}
+    for sub in names:
+        for event_name, subs in registry.registered_subscribers().items():
+            if any(s.name == sub for s in subs):
+                by_event.setdefault(event_name, []).append(sub)
+    rows = []
+    now = timezone.now()
+    for event_name, subs in by_event.items():
+        pending = OutboxEvent.objects.filter(name=event_name).exclude(status=EventStatus.DELIVERED)
+        for sub in subs:
+            for event_id in pending.exclude(deliveries__subscriber=sub).values_list("id", flat=True):
+                rows.append(Delivery(event_id=event_id, subscriber=sub, attempt=0, delivered_at=now))
+    Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
+    return len(rows)
 
 
 def sweep_pending(*, older_than_seconds: int | None = None, limit: int = 500) -> int:

@@ -124,6 +124,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Statistics read model rebuilt: {days:,} days in {time.perf_counter() - started:.1f} s."
         )
+        from tinhso.ioc import services as ioc
+
+        started = time.perf_counter()
+        ioc.rebuild()
+        self.stdout.write(f"Operations center figures rebuilt in {time.perf_counter() - started:.1f} s.")
 
     def _logins(self) -> None:
         logins = services.demo_logins()

@@ -1,0 +1,7 @@
+from tinhso.core.appconfig import TinhsoAppConfig
+
+
+class IocConfig(TinhsoAppConfig):
+    default = True
+    name = "tinhso.ioc"
+    label = "ioc"
