@@ -461,7 +461,8 @@ def figures(
 
     sums: dict[Any, dict[str, Any]] = {}
     ratings: dict[Any, dict[str, Any]] = {}
-    workdays = workdays_for(period)
+    # Not the bulk jobs' cache: a long-running server must see a day off declared meanwhile.
+    workdays = WorkingDays.for_years(period.date_from.year - 1, max(period.date_to.year, period.now.year) + 1)
     scoped_dossiers = scope.dossiers()
     returned = facts_sums(options)
     additive = [name for name in ADDITIVE_FIELDS if name in returned]
