@@ -22,6 +22,7 @@ from tinhso.core.events.registry import subscriber
 from tinhso.core.workcalendar.arithmetic import TZ
 from tinhso.dossiers.events import DossierRated, DossierReceived, DossierStateChanged
 from tinhso.dossiers.models import Channel, Dossier, DossierState, Rating
+from tinhso.dossiers.services.route import PAYABLE_TYPE  # how fee payments name a dossier
 from tinhso.ioc import services as ioc
 from tinhso.ioc.sources import (
     AVERAGE,
@@ -42,7 +43,6 @@ SOURCE = "onestop"
 S = DossierState
 OPEN_STATES = (S.RECEIVED, S.PROCESSING, S.AWAITING_SUPPLEMENT, S.AWAITING_PAYMENT)
 RESOLVED_STATES = (S.PROCESSED, S.RETURNED)
-PAYABLE_TYPE = "dossier"
 
 
 def _m(name: str, vi: str, en: str, dvi: str, den: str) -> Metric:

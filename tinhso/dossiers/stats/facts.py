@@ -345,6 +345,18 @@ def _national_status_sql() -> str:
     )
 
 
+def sum_expressions(options: Options) -> dict[str, str]:
+    """The figures :func:`aggregate` returns with ``options``, each with its SQL sum."""
+    sums = dict(_SUMS)
+    if options.processing_time:
+        sums.update(_PROCESSING_SUMS)
+    if options.digitisation:
+        sums.update(_DIGITISATION_SUMS)
+    if options.national:
+        sums.update(_NATIONAL_SUMS)
+    return sums
+
+
 def aggregate(
     parts: list[QuerySet], options: Options, workdays: WorkingDays, *, grouped: bool = True
 ) -> list[dict[str, Any]]:
@@ -354,13 +366,7 @@ def aggregate(
     Layers: the ORM rows (per dossier), then day numbers, then the timeliness class and the
     working days taken, then the sums. Each layer is fenced so every value is computed once.
     """
-    sums = dict(_SUMS)
-    if options.processing_time:
-        sums.update(_PROCESSING_SUMS)
-    if options.digitisation:
-        sums.update(_DIGITISATION_SUMS)
-    if options.national:
-        sums.update(_NATIONAL_SUMS)
+    sums = sum_expressions(options)
     inner_sql, params = [], []
     for part in parts:
         sql, part_params = part.query.sql_with_params()

@@ -464,7 +464,7 @@ def figures(
     # Not the bulk jobs' cache: a long-running server must see a day off declared meanwhile.
     workdays = WorkingDays.for_years(period.date_from.year - 1, max(period.date_to.year, period.now.year) + 1)
     scoped_dossiers = scope.dossiers()
-    returned = facts_sums(options)
+    returned = set(facts.sum_expressions(options))
     additive = [name for name in ADDITIVE_FIELDS if name in returned]
     # Additive figures: stored days, then the other days (and today) from the dossiers.
     if materialised:
@@ -533,15 +533,3 @@ def figures(
     elif not open_snapshot:
         _add(sums, direct, [name for name in OPEN_FIELDS if name in returned])
     return sums, ratings
-
-
-def facts_sums(options: facts.Options) -> set[str]:
-    """The names :func:`facts.aggregate` returns with ``options``."""
-    names = set(facts._SUMS)
-    if options.processing_time:
-        names |= set(facts._PROCESSING_SUMS)
-    if options.digitisation:
-        names |= set(facts._DIGITISATION_SUMS)
-    if options.national:
-        names |= set(facts._NATIONAL_SUMS)
-    return names
